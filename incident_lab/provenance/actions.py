@@ -1274,14 +1274,24 @@ _APPROVAL = re.compile(
 )
 
 
-#: Words before an approval that weigh it instead of giving it: the user asks whether to
-#: approve ("Should I approve the refund?", "whether to approve it", "if we should grant it").
+#: Words before an approval that weigh it inside a statement instead of giving it ("tell me
+#: whether to approve it", "check if we should grant it"); an approval in a question
+#: ("Should I approve the refund?") is :func:`_asks_by_form`'s to refuse.
 _WEIGHED = re.compile(
-    r"(?:\b(?:should|shall|can|could|may|must|do|would)\s{1,3}(?:i|we)\s{1,3}"
-    r"|\b(?:i|we)\s{1,3}(?:should|shall|can|could|may|must)\s{1,3}"
+    r"(?:\b(?:i|we)\s{1,3}(?:should|shall|can|could|may|must)\s{1,3}"
     r"|\bwhether\s{1,3}(?:or\s{1,3}not\s{1,3})?to\s{1,3})$",
     _I,
 )
+
+
+def _sentence_at(text: str, at: int) -> str:
+    """The sentence of ``text`` that holds offset ``at`` (:data:`_SENTENCE_END`), its end
+    punctuation kept."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text, 0, at):
+        start = m.end()
+    end = _SENTENCE_END.search(text, at)
+    return text[start : end.start() if end else len(text)].strip()
 
 
 def _approved(kind: str, verbs: list[str], user_text: str) -> bool:
@@ -1294,7 +1304,8 @@ def _approved(kind: str, verbs: list[str], user_text: str) -> bool:
         return False
     nouns = {v.lower() for v in verbs if " " not in v}
     for m in _APPROVAL.finditer(user_text):
-        if _WEIGHED.search(user_text[max(0, m.start() - 40) : m.start()]):
+        weighed = _WEIGHED.search(user_text[max(0, m.start() - 40) : m.start()])
+        if weighed or not _asks_by_form(_sentence_at(user_text, m.start())):
             continue  # "Should I approve the refund?" asks for advice, not the refund
         if m.group(2) is not None:
             if m.group(2).lower().rstrip("s") in nouns:
